@@ -17,11 +17,11 @@ const cellOverhead = 1500 * time.Millisecond
 // progress shows which cell of how many runs, time left, live rate and
 // errors: redrawn in place on a terminal, one line per cell otherwise.
 type progress struct {
-	w     io.Writer
-	live  bool
-	total int
-	plan  []time.Duration // expected duration of each cell
-	began time.Time
+	w      io.Writer
+	isLive bool
+	total  int
+	plan   []time.Duration // expected duration of each cell
+	began  time.Time
 
 	mu   sync.Mutex
 	i    int
@@ -30,7 +30,7 @@ type progress struct {
 }
 
 func newProgress(w io.Writer, live bool, jobs []job) *progress {
-	p := &progress{w: w, live: live && w != nil, total: len(jobs), began: time.Now()}
+	p := &progress{w: w, isLive: live && w != nil, total: len(jobs), began: time.Now()}
 	var sum time.Duration
 	for _, j := range jobs {
 		d := j.sc.Load.Warmup.D() + j.cell.Schedule.Duration() + cellOverhead
@@ -64,7 +64,7 @@ func (p *progress) startCell(i int, j job) {
 
 // live is the load generator's progress callback.
 func (p *progress) live(g loadgen.Progress) {
-	if !p.live {
+	if !p.isLive {
 		return
 	}
 	p.mu.Lock()
@@ -85,7 +85,7 @@ func (p *progress) endCell(i int, j job, sum *results.Summary, err error) {
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if p.live {
+	if p.isLive {
 		fmt.Fprint(p.w, "\r\033[K")
 	}
 	line := fmt.Sprintf("[%d/%d] %s", i+1, p.total, p.name)

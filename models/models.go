@@ -10,6 +10,8 @@ import (
 	"strings"
 
 	"gatewaylab/gateway"
+	"gatewaylab/models/callable"
+	"gatewaylab/models/channel"
 	"gatewaylab/models/nethttp"
 	"gatewaylab/models/threadpool"
 )
@@ -22,6 +24,8 @@ func All() []gateway.Model {
 	return []gateway.Model{
 		nethttp.Model{},
 		threadpool.Model{},
+		channel.Model{},
+		callable.Model{},
 	}
 }
 

@@ -119,8 +119,10 @@ type ClassSummary struct {
 	// Success is Successes/Planned: a hit the generator never sent counts
 	// as a failure.
 	Success float64 `json:"success"`
-	// SendRate is hits sent per second; Throughput successes per second,
-	// both over the scheduled duration.
+	// SendRate is hits sent per second over the scheduled duration;
+	// Throughput is successes per second over the scheduled duration or,
+	// if answers kept coming after it (a queue draining), until the last
+	// success, as vegeta reports it.
 	SendRate   float64 `json:"send_rate"`
 	Throughput float64 `json:"throughput"`
 	// Latency as vegeta measures it (from actual send); Corrected from

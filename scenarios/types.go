@@ -10,6 +10,9 @@ type Scenario struct {
 	// File is where the scenario was read from (as given to Parse), for
 	// errors and manifests; not part of the YAML.
 	File string `yaml:"-" json:"file,omitempty"`
+	// Shortened is set by Quick: the scenario is a smoke run whose
+	// numbers answer no question.
+	Shortened bool `yaml:"-" json:"shortened,omitempty"`
 	// Description is one line for `gwlab scenarios`.
 	Description string `yaml:"description" json:"description"`
 	// Question is the question the scenario answers, for the report.
@@ -205,4 +208,7 @@ type Cell struct {
 	// the constant rate, or the mean rate of a ramp or burst.
 	Offered  float64           `json:"offered"`
 	Schedule schedule.Schedule `json:"schedule"`
+	// Classes, if set, are the only client classes that run in this cell
+	// (an isolation scenario's "normal clients only" cell).
+	Classes []string `json:"classes,omitempty"`
 }

@@ -95,8 +95,13 @@ func (b *ByteSize) UnmarshalYAML(n *yaml.Node) error {
 	return nil
 }
 
-// MarshalYAML writes b as String does.
-func (b ByteSize) MarshalYAML() (any, error) { return b.String(), nil }
+// MarshalYAML writes b as String does, a plain number when no unit fits.
+func (b ByteSize) MarshalYAML() (any, error) {
+	if s := b.String(); strings.HasSuffix(s, "B") {
+		return s, nil
+	}
+	return int64(b), nil
+}
 
 // String writes b with the largest binary unit that divides it.
 func (b ByteSize) String() string {

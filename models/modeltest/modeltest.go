@@ -88,6 +88,14 @@ type suite struct {
 	up     *upstream.Server
 }
 
+// quiesce waits until the shared upstream serves nothing left over from an
+// earlier test, so that its counters speak of this test alone.
+func (s *suite) quiesce(t *testing.T) int64 {
+	t.Helper()
+	waitFor(t, "the upstream to be idle", func() bool { return s.up.Stats().InFlight == 0 })
+	return s.up.Stats().Requests
+}
+
 func startUpstream(t *testing.T) *upstream.Server {
 	t.Helper()
 	up, err := upstream.Start("127.0.0.1:0")
@@ -206,6 +214,7 @@ func (s *suite) relay(p upstream.Params) func(t *testing.T) {
 // upstream still holds the last one.
 func (s *suite) streams(t *testing.T) {
 	srv := s.start(t, nil)
+	s.quiesce(t)
 	p := upstream.Params{Size: 2 << 10, Chunks: 2, ChunkDelay: 2 * time.Second}
 	resp, err := client().Get(s.url(srv, p))
 	if err != nil {
@@ -392,6 +401,7 @@ func (s *suite) idle(send string) func(t *testing.T) {
 
 func (s *suite) slowUpstreamHealth(t *testing.T) {
 	srv := s.start(t, nil)
+	before := s.quiesce(t)
 	slowDone := make(chan int, 1)
 	go func() {
 		resp, err := client().Get(s.url(srv, upstream.Params{Delay: 2 * time.Second, Size: 1}))
@@ -402,7 +412,7 @@ func (s *suite) slowUpstreamHealth(t *testing.T) {
 		resp.Body.Close()
 		slowDone <- resp.StatusCode
 	}()
-	waitFor(t, "the slow request to reach the upstream", func() bool { return s.up.Stats().InFlight >= 1 })
+	waitFor(t, "the slow request to reach the upstream", func() bool { return s.up.Stats().Requests > before })
 	healthDone := make(chan int, 1)
 	go func() {
 		resp, err := client().Get("http://" + srv.Addr() + gateway.HealthPath)
@@ -447,12 +457,15 @@ func (s *suite) clientGone(t *testing.T) {
 	srv := s.start(t, nil)
 	base := srv.Probes().Goroutines
 	for range 5 {
+		before := s.up.Stats().Requests
 		conn := dial(t, srv.Addr())
 		fmt.Fprintf(conn, "GET /?%s HTTP/1.1\r\nHost: x\r\n\r\n", upstream.Params{Size: 256 << 10, Chunks: 16, ChunkDelay: 50 * time.Millisecond}.Query())
-		if !s.traits.BuffersBody {
-			if _, err := bufio.NewReader(conn).ReadByte(); err != nil {
-				t.Fatal(err)
-			}
+		if s.traits.BuffersBody {
+			// Nothing reaches the client before the whole body: leave once
+			// the upstream call is under way.
+			waitFor(t, "the request to reach the upstream", func() bool { return s.up.Stats().Requests > before })
+		} else if _, err := bufio.NewReader(conn).ReadByte(); err != nil {
+			t.Fatal(err)
 		}
 		conn.Close()
 	}
@@ -470,7 +483,7 @@ func (s *suite) slowReader(t *testing.T) {
 		n = 4
 	}
 	var slow []net.Conn
-	before := s.up.Stats().Requests
+	before := s.quiesce(t)
 	for range n {
 		conn := dialRecvBuf(t, srv.Addr(), 4<<10)
 		fmt.Fprintf(conn, "GET /?%s HTTP/1.1\r\nHost: x\r\n\r\n", upstream.Params{Size: 8 << 20}.Query())
@@ -523,6 +536,7 @@ func (s *suite) shutdown(t *testing.T) {
 		t.Fatal(err)
 	}
 	addr := srv.Addr()
+	before := s.quiesce(t)
 	inFlight := make(chan int, 1)
 	go func() {
 		resp, err := client().Get("http://" + addr + "/?" + upstream.Params{Delay: 500 * time.Millisecond, Size: 10}.Query())
@@ -534,7 +548,7 @@ func (s *suite) shutdown(t *testing.T) {
 		resp.Body.Close()
 		inFlight <- resp.StatusCode
 	}()
-	waitFor(t, "the request to reach the upstream", func() bool { return s.up.Stats().InFlight >= 1 })
+	waitFor(t, "the request to reach the upstream", func() bool { return s.up.Stats().Requests > before })
 	ctx, cancel := context.WithTimeout(context.Background(), eventually)
 	defer cancel()
 	if err := srv.Shutdown(ctx); err != nil {
