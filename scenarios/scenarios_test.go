@@ -510,8 +510,12 @@ func TestQuick(t *testing.T) {
 			return time.Duration(q.Upstream.Chunks-1)*q.Upstream.ChunkDelay.D() <= quickSlowness
 		}},
 		{"slowloris", func(q *Scenario) bool { return len(q.Cells()) == 1 && len(q.Cells()[0].Classes) == 0 }},
-		{"slow-readers", func(q *Scenario) bool { return q.Clients[1].ResponseSize == ByteSize(float64(q.Clients[1].ReadRate)*quickSlowness.Seconds()) }},
-		{"slow-upload", func(q *Scenario) bool { return q.RequestFor(q.Clients[1]).BodySize == ByteSize(float64(q.Clients[1].SendRate)*quickSlowness.Seconds()) }},
+		{"slow-readers", func(q *Scenario) bool {
+			return q.Clients[1].ResponseSize == ByteSize(float64(q.Clients[1].ReadRate)*quickSlowness.Seconds())
+		}},
+		{"slow-upload", func(q *Scenario) bool {
+			return q.RequestFor(q.Clients[1]).BodySize == ByteSize(float64(q.Clients[1].SendRate)*quickSlowness.Seconds())
+		}},
 		{"heavy-tail-upstream", func(q *Scenario) bool { return q.Upstream.Delay.Seed == 1 && q.Load.Rate == 150 }},
 	}
 	for _, tc := range tests {
