@@ -34,9 +34,11 @@ lint:
 	$(GO) vet ./...
 	$(GO) tool staticcheck ./...
 
-# The reactor's hand-written HTTP parser, fuzzed for a few seconds.
+# The reactor's hand-written HTTP parser, each fuzz target for a few seconds.
 fuzz:
-	$(GO) test -run='^$$' -fuzz=FuzzParseRequest -fuzztime=$(FUZZTIME) ./models/reactor/httpparse
+	for f in FuzzParseRequest FuzzParseResponse FuzzChunked; do \
+		$(GO) test -run='^$$' -fuzz="^$$f\$$" -fuzztime=$(FUZZTIME) ./models/reactor/httpparse || exit 1; \
+	done
 
 clean:
 	rm -rf bin

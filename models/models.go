@@ -13,6 +13,7 @@ import (
 	"gatewaylab/models/callable"
 	"gatewaylab/models/channel"
 	"gatewaylab/models/nethttp"
+	"gatewaylab/models/reactor"
 	"gatewaylab/models/threadpool"
 )
 
@@ -24,6 +25,7 @@ func All() []gateway.Model {
 	return []gateway.Model{
 		nethttp.Model{},
 		threadpool.Model{},
+		reactor.Model{},
 		channel.Model{},
 		callable.Model{},
 	}

@@ -123,7 +123,7 @@ func TestFaultHang(t *testing.T) {
 			if err := in.clear(s); err != nil {
 				t.Fatal(err)
 			}
-			if r := <-ch; r.err != nil || r.resp.StatusCode != 200 || len(r.body) != 10 || Verify(r.body) != nil {
+			if r := await(t, ch, "the answer"); r.err != nil || r.resp.StatusCode != 200 || len(r.body) != 10 || Verify(r.body) != nil {
 				t.Errorf("held request after the hang: %+v", r)
 			}
 			// A window that ends by itself releases its requests.
@@ -164,7 +164,7 @@ func TestFaultRefuse(t *testing.T) {
 			if _, err := idle.Read(make([]byte, 1)); err == nil {
 				t.Error("idle connection still open in the window")
 			}
-			if r := <-ch; r.err == nil {
+			if r := await(t, ch, "the answer"); r.err == nil {
 				t.Errorf("request in flight answered %d, want its connection closed", r.resp.StatusCode)
 			}
 			if err := s.ClearFault(); err != nil {
@@ -215,7 +215,7 @@ func TestFaultReplace(t *testing.T) {
 	if err := s.Inject(Fault{Kind: FaultError, For: time.Hour}); err != nil {
 		t.Fatal(err)
 	}
-	if r := <-ch; r.err != nil || r.resp.StatusCode != 200 {
+	if r := await(t, ch, "the answer"); r.err != nil || r.resp.StatusCode != 200 {
 		t.Errorf("request held by a replaced hang: %+v", r)
 	}
 	if err := s.Inject(Fault{Kind: "bogus", For: time.Second}); !errors.Is(err, ErrBadFault) {
@@ -240,7 +240,7 @@ func TestFaultHangMaxInFlight(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, ch := range chs {
-		if r := <-ch; r.err != nil || r.resp.StatusCode != 200 {
+		if r := await(t, ch, "the answer"); r.err != nil || r.resp.StatusCode != 200 {
 			t.Errorf("released request: %+v", r)
 		}
 	}

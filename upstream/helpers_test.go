@@ -98,3 +98,16 @@ func pending(t *testing.T, ch <-chan result, what string) {
 	default:
 	}
 }
+
+// await waits for ch's result; the deadline stops a broken server from
+// hanging the test.
+func await(t *testing.T, ch <-chan result, what string) result {
+	t.Helper()
+	select {
+	case r := <-ch:
+		return r
+	case <-time.After(10 * time.Second):
+		t.Fatalf("gave up waiting for %s", what)
+		return result{}
+	}
+}

@@ -219,7 +219,7 @@ func TestHang(t *testing.T) {
 	time.Sleep(20 * time.Millisecond)
 	pending(t, ch, "hang=1")
 	cancel()
-	if r := <-ch; r.err == nil {
+	if r := await(t, ch, "the answer"); r.err == nil {
 		t.Errorf("hang=1 answered: %d", r.resp.StatusCode)
 	}
 	eventually(t, "the server to let go of the request", func() bool { return s.Stats().InFlight == 0 })
@@ -236,7 +236,7 @@ func TestHangClose(t *testing.T) {
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
 	}
-	if r := <-ch; r.err == nil {
+	if r := await(t, ch, "the answer"); r.err == nil {
 		t.Errorf("hang=1 answered at Close: %d", r.resp.StatusCode)
 	}
 	if st := s.Stats(); st.InFlight != 0 {
@@ -315,7 +315,7 @@ func TestClose(t *testing.T) {
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
 	}
-	if r := <-ch; r.err == nil {
+	if r := await(t, ch, "the answer"); r.err == nil {
 		t.Errorf("delayed request answered at Close: %d", r.resp.StatusCode)
 	}
 	if _, err := idle.Read(make([]byte, 1)); err == nil {
