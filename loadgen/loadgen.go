@@ -66,8 +66,8 @@ const warmupSeed = 1 << 20
 var ErrCanceled = errors.New("loadgen: run cancelled")
 
 // Run runs cell c of scenario s (defaults applied, valid) against
-// opts.Target: first a warm-up of s.Load.Warmup at a low rate (the lower
-// of the cell's and the first cell's offered rate), not recorded; then
+// opts.Target: first a warm-up of s.Load.Warmup at the cell's offered
+// rate, not recorded; then
 // every client class at once, for the cell's schedule. Each class that
 // makes requests writes "<class>.bin" (vegeta gob) into opts.Dir. It
 // returns each class's metadata, in s.Clients order, and warnings as
@@ -128,14 +128,14 @@ func loadSettings(l scenarios.Load) load {
 	return ld
 }
 
-// warmUp sends normal requests at a low rate, unrecorded, so that the
-// gateway's pools, caches and connections are warm when measuring starts.
+// warmUp sends normal requests at the cell's rate, unrecorded, so that the
+// gateway's upstream connections, goroutines and heap, and the upstream's,
+// are sized for the load when measuring starts; a model past its ceiling
+// starts the measurement with the backlog it would have anyway. The
+// warm-up waits for its answers (up to the timeout) before measuring.
 func warmUp(ctx context.Context, s *scenarios.Scenario, c scenarios.Cell, base *url.URL, ld load, progress func(Progress)) ([]string, error) {
 	d := s.Load.Warmup.D()
 	rate := c.Offered
-	if cells := s.Cells(); len(cells) > 0 {
-		rate = min(rate, cells[0].Offered)
-	}
 	if d <= 0 || rate <= 0 || math.IsNaN(rate) {
 		return nil, nil
 	}

@@ -177,8 +177,8 @@ func TestSummarizePercentiles(t *testing.T) {
 			t.Errorf("counts %+v", cs)
 		}
 		// Answers end up to 1 s after the 10 s schedule, so throughput
-		// (until the last success) is 1000 over 10.85 s.
-		if math.Abs(cs.Throughput-1000/10.853) > 0.01 || cs.SendRate != 100 || cs.Offered != 100 {
+		// (over the span of the successes, from 1 ms) is 1000 over 10.852 s.
+		if math.Abs(cs.Throughput-1000/10.852) > 0.01 || cs.SendRate != 100 || cs.Offered != 100 {
 			t.Errorf("rates: offered %v send %v throughput %v, want 100", cs.Offered, cs.SendRate, cs.Throughput)
 		}
 		if cs.Behind || cs.LagMax != 0 {
@@ -583,9 +583,9 @@ func TestSummarizeClasses(t *testing.T) {
 		t.Fatalf("classes %q", names)
 	}
 	all, nrm, slw, idle := s.Classes[0], s.Classes[1], s.Classes[2], s.Classes[3]
-	// The slow class's last answer ends at 0.9 s + 20 ms + 1 s: throughput
-	// is over the time until the last success, not the 1 s schedule.
-	if all.Requests != 110 || all.Planned != 110 || all.Successes != 110 || math.Abs(all.Throughput-110/1.92) > 0.01 || all.Offered != 110 || nrm.Throughput != 100 {
+	// The slow class's last answer ends at 0.9 s + 20 ms + 1 s, the first
+	// success at 1 ms: throughput is over that span, not the 1 s schedule.
+	if all.Requests != 110 || all.Planned != 110 || all.Successes != 110 || math.Abs(all.Throughput-110/1.919) > 0.01 || all.Offered != 110 || nrm.Throughput != 100 {
 		t.Errorf("all: %+v", all)
 	}
 	if slw.Planned != 10 || slw.LagMax != 0 || slw.Corrected != slw.Latency || slw.Behind {

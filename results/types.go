@@ -121,8 +121,8 @@ type ClassSummary struct {
 	Success float64 `json:"success"`
 	// SendRate is hits sent per second over the scheduled duration;
 	// Throughput is successes per second over the scheduled duration or,
-	// if answers kept coming after it (a queue draining), until the last
-	// success, as vegeta reports it.
+	// if the successes span longer (a queue draining), over their span
+	// (first to last answer).
 	SendRate   float64 `json:"send_rate"`
 	Throughput float64 `json:"throughput"`
 	// Latency as vegeta measures it (from actual send); Corrected from

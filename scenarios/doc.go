@@ -31,7 +31,7 @@
 //	  spike_start: 5s          # spike must end within duration
 //	  spike_length: 10s
 //	  duration: 2s             # required: of each step, or of the whole load
-//	  warmup: 1s               # before each cell, at a low rate, unmeasured
+//	  warmup: 1s               # before each cell, at the cell's rate, unmeasured
 //	  timeout: 5s              # of each client request; a timeout is an error
 //	  max_workers: 10000       # the generator's concurrent requests
 //	gateway:

@@ -67,7 +67,7 @@ type Load struct {
 	SpikeLength Duration `yaml:"spike_length,omitempty" json:"spike_length,omitempty"`
 	// Duration of each step (steps) or of the whole run (others).
 	Duration Duration `yaml:"duration" json:"duration"`
-	// Warmup before each cell, at a low rate, not measured; default 1s.
+	// Warmup before each cell, at the cell's rate, not measured; default 1s.
 	Warmup Duration `yaml:"warmup,omitempty" json:"warmup,omitempty"`
 	// Timeout of each client request; default 5s. Timed-out requests count
 	// as errors.

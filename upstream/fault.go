@@ -130,7 +130,7 @@ func (s *Server) inject(f Fault, keep net.Conn) error {
 	s.cur = a
 	s.fault.Store(a)
 	s.mu.Unlock()
-	_ = victims
+	closeAll(victims)
 	return nil
 }
 

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"os"
@@ -10,6 +11,7 @@ import (
 
 	"gatewaylab/bench"
 	"gatewaylab/gateway"
+	"gatewaylab/models"
 	"gatewaylab/report"
 	"gatewaylab/results"
 	"gatewaylab/scenarios"
@@ -75,6 +77,9 @@ func benchCmd(ctx context.Context, e env, fs *flag.FlagSet, args []string) error
 		o.Report = report.Write
 	}
 	dir, err := bench.Run(ctx, o)
+	if errors.Is(err, models.ErrUnknown) || errors.Is(err, gateway.ErrBadKnob) || errors.Is(err, bench.ErrNoCells) {
+		err = fmt.Errorf("%w: %w", errUsage, err)
+	}
 	if dir != "" {
 		fmt.Fprintf(e.stdout, "results: %s\n", dir)
 		if _, serr := os.Stat(filepath.Join(dir, results.ReportFile)); serr == nil {
@@ -128,5 +133,22 @@ func reportCmd(_ context.Context, e env, fs *flag.FlagSet, args []string) error 
 		return err
 	}
 	fmt.Fprintf(e.stdout, "report: %s\n", filepath.Join(dir, results.ReportFile))
+	return nil
+}
+
+func packCmd(_ context.Context, e env, fs *flag.FlagSet, args []string) error {
+	root := fs.String("results", "results", "results directory (to resolve run ids and 'latest')")
+	rest, err := parse(fs, args, 1)
+	if err != nil {
+		return err
+	}
+	dir, err := results.ResolveRun(*root, rest[0])
+	if err != nil {
+		return fmt.Errorf("%w: %w", errUsage, err)
+	}
+	if err := results.CompressRaw(dir); err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "raw results of %s gzipped (read them with: zcat FILE.bin.gz | vegeta report)\n", dir)
 	return nil
 }

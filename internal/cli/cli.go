@@ -36,6 +36,7 @@ func commands() map[string]command {
 		"bench":     {"run scenarios on models and store results, report and plots", benchCmd},
 		"report":    {"recompute summaries, report and plots of a run from its raw data", reportCmd},
 		"compare":   {"compare two runs cell by cell, with confidence intervals", compareCmd},
+		"pack":      {"gzip a run's raw results in place, to commit it as a reference run", packCmd},
 		"models":    {"list the models, the design each reproduces, and their knobs", modelsCmd},
 		"scenarios": {"list the scenarios of the default set", scenariosCmd},
 	}

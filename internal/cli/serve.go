@@ -43,6 +43,9 @@ func serveCmd(ctx context.Context, e env, fs *flag.FlagSet, args []string) error
 		return fmt.Errorf("%w: %w", errUsage, err)
 	}
 	k, err := gateway.ParseKnobs(*knobs)
+	if err == nil {
+		_, err = gateway.Resolve(m, k)
+	}
 	if err != nil {
 		return fmt.Errorf("%w: %w", errUsage, err)
 	}
