@@ -62,9 +62,9 @@ const IsolationAlone = 4 * time.Second
 
 // What Quick keeps of a scenario.
 const (
-	QuickStep        = 400 * time.Millisecond // duration of the one step kept
-	QuickDuration    = 600 * time.Millisecond // longest duration of other loads
-	QuickWarmup      = 50 * time.Millisecond  // warm-up of every cell
+	QuickStep        = 300 * time.Millisecond // duration of the one step kept
+	QuickDuration    = 500 * time.Millisecond // longest duration of other loads
+	QuickWarmup      = 0                      // no warm-up: a smoke run checks that things run
 	QuickTimeout     = time.Second            // longest client timeout
 	QuickConnections = 500                    // most connections a slowloris or holder class holds
 	// quickSlowness is the longest a slow client may take to read its

@@ -141,7 +141,7 @@ type Upstream struct {
 
 // Fault kinds.
 const (
-	FaultHang   = "hang"   // accepts, never answers
+	FaultHang   = "hang"   // holds requests unanswered until the window ends
 	FaultRefuse = "refuse" // connection refused
 	FaultError  = "error"  // answers Status (default 503)
 )

@@ -14,8 +14,6 @@ package evloop
 import (
 	"errors"
 	"fmt"
-	"os"
-	"runtime/metrics"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -178,24 +176,12 @@ func (l *Loop) Run() error {
 		l.closed = true
 		l.mu.Unlock()
 	}()
-	tf, _ := os.OpenFile(fmt.Sprintf("/tmp/evtrace.%d", os.Getpid()), os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o644)
-	var tb []string
-	defer func() {
-		if tf != nil {
-			for _, x := range tb {
-				tf.WriteString(x)
-			}
-			tf.Close()
-		}
-	}()
 	for !l.stop {
 		timeout := -1
 		if d, ok := l.timers.next(); ok {
 			timeout = int(max(0, (d-l.clock()+time.Millisecond-1)/time.Millisecond))
 		}
-		w0 := l.clock()
 		n, err := unix.EpollWait(l.epfd, l.events, timeout)
-		w1 := l.clock()
 		if err != nil {
 			if errors.Is(err, unix.EINTR) {
 				continue
@@ -218,21 +204,10 @@ func (l *Loop) Run() error {
 			if e.h == nil || int32(e.gen) != ev.Pad {
 				continue
 			}
-			h0 := l.clock()
 			e.h.Event(ev.Events)
-			h1 := l.clock()
 			l.after()
-			h2 := l.clock()
-			if h2-h0 > 2*time.Millisecond {
-				tb = append(tb, fmt.Sprintf("  slow handler at %v %T ev=%x event=%v after=%v gcs=%d\n", h0, e.h, ev.Events, h1-h0, h2-h1, gcs()))
-			}
 		}
-		t0 := l.clock()
 		l.runTimers()
-		w2 := l.clock()
-		if w2-w1 > 3*time.Millisecond || (timeout >= 0 && w1-w0 > time.Duration(timeout)*time.Millisecond+3*time.Millisecond) {
-			tb = append(tb, fmt.Sprintf("%v n=%d timeout=%d waited=%v events=%v timers=%v heap=%d gcs=%d\n", w0, n, timeout, w1-w0, t0-w1, w2-t0, len(l.timers), gcs()))
-		}
 		if n == len(l.events) && n < 4096 {
 			l.events = make([]unix.EpollEvent, 2*n)
 		}
@@ -258,12 +233,6 @@ func (l *Loop) Timers() int { return int(l.ntimers.Load()) }
 // Ready is the number of events the last poll returned, a measure of the
 // loop's backlog; safe for concurrent use.
 func (l *Loop) Ready() int { return int(l.lastReady.Load()) }
-
-func gcs() uint64 {
-	s := []metrics.Sample{{Name: "/gc/cycles/total:gc-cycles"}}
-	metrics.Read(s)
-	return s[0].Value.Uint64()
-}
 
 func (l *Loop) clock() time.Duration { return time.Since(l.base) }
 
