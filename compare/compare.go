@@ -8,10 +8,10 @@
 // label, so that one model with two knob settings (thread-pool workers=10
 // in the old run, workers=20 in the new) can be compared; both labels are
 // shown. Each repetition of a cell is one observation. A cell with a single
-// repetition is split into per-second observations from its timeline
-// (throughput, success and corrected latency percentiles per second): such
-// seconds are not independent, so their p-values are less rigorous than
-// those across repetitions, and the table says so.
+// repetition is split into ObservationWindow observations from its
+// timeline (throughput, success and corrected latency percentiles per
+// window): such windows are not independent, so their p-values are less
+// rigorous than those across repetitions, and the table says so.
 //
 // Under the cells of a sweep scenario, a ceiling row compares each model's
 // highest achieved throughput over the steps; at the end, a geomean row per
@@ -37,6 +37,11 @@ var ErrUnknownMetric = errors.New("unknown metric")
 
 // DefaultAlpha is the significance level when Options.Alpha is zero.
 const DefaultAlpha = 0.05
+
+// ObservationWindow is the length of the sub-samples a cell without
+// repetitions is cut into: a 2 s step gives 10 observations of throughput
+// and p99, enough for a rank test to see a doubled ceiling.
+const ObservationWindow = 200 * time.Millisecond
 
 // Metric names. Latency metrics are corrected (from intended send time)
 // unless named measured.
@@ -470,7 +475,7 @@ func repValues(reps []rep, m metric) []float64 {
 	return out
 }
 
-// seconds are a single repetition's per-second observations.
+// seconds are a single repetition's observations, one per ObservationWindow.
 func (c *comparison) seconds(dir string, m metric) ([]float64, error) {
 	if dir == "" {
 		return nil, errors.New("compare: no cell directory")
@@ -481,7 +486,7 @@ func (c *comparison) seconds(dir string, m metric) ([]float64, error) {
 			return nil, err
 		}
 		var err error
-		if tl, err = results.Timeline(dir, ""); err != nil {
+		if tl, err = results.TimelineEvery(dir, "", ObservationWindow); err != nil {
 			c.errs[dir] = err
 			return nil, err
 		}

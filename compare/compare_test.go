@@ -19,14 +19,16 @@ import (
 var update = flag.Bool("update", false, "rewrite golden files")
 
 // capped shapes a model that serves at most capacity hits/s at rate
-// hits/s: the rest fail fast with 503; latency grows with the load.
+// hits/s: the others fail fast with 503, spread evenly so that every
+// observation window sees the same share; latency grows with the load.
 func capped(rate, capacity int) resultstest.Shape {
 	return func(seq uint64, _ time.Duration) resultstest.Hit {
 		i := int(seq) % rate
-		if i >= capacity {
+		served := min(capacity, rate)
+		if (i+1)*served/rate == i*served/rate {
 			return resultstest.Hit{Code: 503, Latency: time.Millisecond}
 		}
-		return resultstest.Hit{Latency: time.Duration(10+i) * time.Millisecond}
+		return resultstest.Hit{Latency: time.Duration(10+i%10) * time.Millisecond}
 	}
 }
 

@@ -14,7 +14,7 @@ import (
 
 // Footnotes, numbered in this order when they occur.
 const (
-	noteSeconds  = "single repetition: observations are the cell's seconds (timeline), which are not independent; p-values are less rigorous than across repetitions"
+	noteSeconds  = "single repetition: observations are the cell's 200 ms windows, which are not independent; p-values are less rigorous than across repetitions"
 	noteSingle   = "one observation per side: no test possible"
 	noteInterval = "±∞: too few observations for a 95% confidence interval (6 needed)"
 )

@@ -125,7 +125,17 @@ type Second struct {
 
 // Timeline folds a cell's raw results (class "" or "all" = all classes)
 // into seconds since the cell's start.
-func Timeline(cellDir, class string) ([]Second, error) { return timelineOf(cellDir, class) }
+func Timeline(cellDir, class string) ([]Second, error) {
+	return timelineOf(cellDir, class, time.Second)
+}
+
+// TimelineEvery is Timeline with buckets of the given length instead of
+// seconds (T is the bucket's start); the counts stay rates per second.
+// Comparisons use short buckets to get enough observations from a short
+// cell.
+func TimelineEvery(cellDir, class string, bucket time.Duration) ([]Second, error) {
+	return timelineOf(cellDir, class, bucket)
+}
 
 // Histogram is the corrected (intended-time) latency histogram of a cell's
 // class ("" or "all" = all classes), for percentile spectra. Values are in

@@ -38,16 +38,18 @@ type secondAcc struct {
 	h                                          *hdrhistogram.Histogram
 }
 
-// timeline accumulates a cell's seconds since origin.
+// timeline accumulates a cell's buckets (seconds, unless asked otherwise)
+// since origin.
 type timeline struct {
 	origin time.Time
+	bucket time.Duration
 	secs   []secondAcc
 }
 
 func (tl *timeline) at(t time.Time) *secondAcc {
 	i := 0
 	if d := t.Sub(tl.origin); d > 0 {
-		i = min(int(d/time.Second), maxSeconds-1)
+		i = min(int(d/tl.bucket), maxSeconds-1)
 	}
 	tl.grow(i + 1)
 	return &tl.secs[i]
@@ -67,12 +69,12 @@ func (tl *timeline) offerSchedule(c Cell, cl Class) {
 	if end <= 0 {
 		return
 	}
-	n := min(int((end+time.Second-1)/time.Second), maxSeconds)
+	n := min(int((end+tl.bucket-1)/tl.bucket), maxSeconds)
 	tl.grow(n)
 	clamp := func(d time.Duration) time.Duration { return min(max(d, 0), dur) }
 	for i := range n {
-		from := clamp(time.Duration(i)*time.Second - off)
-		to := clamp(time.Duration(i+1)*time.Second - off)
+		from := clamp(time.Duration(i)*tl.bucket - off)
+		to := clamp(time.Duration(i+1)*tl.bucket - off)
 		tl.secs[i].offered += cl.Schedule.HitsAt(to) - cl.Schedule.HitsAt(from)
 	}
 }
@@ -98,8 +100,12 @@ func (tl *timeline) add(h hit, isScheduled bool) {
 	}
 }
 
-// timelineOf streams a cell's raw results into its seconds.
-func timelineOf(cellDir, class string) ([]Second, error) {
+// timelineOf streams a cell's raw results into buckets of the given
+// length; counts are scaled to per second.
+func timelineOf(cellDir, class string, bucket time.Duration) ([]Second, error) {
+	if bucket <= 0 {
+		return nil, fmt.Errorf("results: timeline bucket %v is not positive", bucket)
+	}
 	c, err := ReadCell(cellDir)
 	if err != nil {
 		return nil, err
@@ -108,14 +114,14 @@ func timelineOf(cellDir, class string) ([]Second, error) {
 	if err != nil {
 		return nil, err
 	}
-	tl := &timeline{origin: c.Start}
+	tl := &timeline{origin: c.Start, bucket: bucket}
 	for _, cl := range classes {
 		if tl.origin.IsZero() {
 			tl.origin = cl.Start
 		}
 	}
 	if !tl.origin.IsZero() && c.End.After(tl.origin) {
-		tl.grow(int(math.Ceil(c.End.Sub(tl.origin).Seconds())))
+		tl.grow(int(math.Ceil(float64(c.End.Sub(tl.origin)) / float64(bucket))))
 	}
 	for _, cl := range classes {
 		isSched := scheduled(c, cl)
@@ -127,14 +133,15 @@ func timelineOf(cellDir, class string) ([]Second, error) {
 		}
 	}
 	out := make([]Second, len(tl.secs))
+	perSec := float64(time.Second) / float64(bucket)
 	for i, s := range tl.secs {
 		out[i] = Second{
-			T:         time.Duration(i) * time.Second,
-			Offered:   s.offered,
-			Sent:      s.sent,
-			Achieved:  s.achieved,
-			Errors:    s.errors,
-			Succeeded: s.succeeded,
+			T:         time.Duration(i) * bucket,
+			Offered:   s.offered * perSec,
+			Sent:      s.sent * perSec,
+			Achieved:  s.achieved * perSec,
+			Errors:    s.errors * perSec,
+			Succeeded: s.succeeded * perSec,
 		}
 		if s.h != nil {
 			us := func(p float64) time.Duration { return time.Duration(s.h.ValueAtPercentile(p)) * time.Microsecond }
