@@ -63,17 +63,6 @@ func start(t *testing.T, upAddr string, knobs gateway.Knobs, edit func(*gateway.
 
 func extra(srv gateway.Server, name string) float64 { return srv.Probes().Extra[name] }
 
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(eventually)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-}
-
 // get returns the response with its body read; it does not fail the
 // test, so it can run on other goroutines.
 func get(url string, hdr http.Header) (*http.Response, []byte, error) {
@@ -235,7 +224,7 @@ func TestServes(t *testing.T) {
 			if p["ready"] != float64(len(reqs)) || p["polls"] < float64(len(reqs)) || p["sweeps"] < 1 {
 				t.Errorf("probes %v: want %d callables ready, as many polls at least", p, len(reqs))
 			}
-			waitFor(t, "an empty table", func() bool {
+			modeltest.WaitFor(t, "an empty table", func() bool {
 				p := srv.Probes().Extra
 				return p["pending"] == 0 && p["background"] == 0 && p["buffered_bytes"] == 0
 			})
@@ -267,10 +256,10 @@ func TestEmptyPolls(t *testing.T) {
 				}
 				done <- answer{resp.StatusCode, string(body)}
 			}()
-			waitFor(t, "the callable in the table", func() bool { return extra(srv, "pending") == 1 })
+			modeltest.WaitFor(t, "the callable in the table", func() bool { return extra(srv, "pending") == 1 })
 			empty := extra(srv, "empty_polls")
 			sweeps := extra(srv, "sweeps")
-			waitFor(t, "empty polls to grow", func() bool {
+			modeltest.WaitFor(t, "empty polls to grow", func() bool {
 				return extra(srv, "empty_polls") >= empty+5 && extra(srv, "sweeps") >= sweeps+5
 			})
 			select {
@@ -364,7 +353,7 @@ func TestUpstreamFailures(t *testing.T) {
 			case tc.status != 0 && resp.StatusCode != tc.status:
 				t.Fatalf("status %d, want %d", resp.StatusCode, tc.status)
 			}
-			waitFor(t, "an empty table", func() bool {
+			modeltest.WaitFor(t, "an empty table", func() bool {
 				p := srv.Probes().Extra
 				return p["pending"] == 0 && p["background"] == 0 && p["buffered_bytes"] == 0
 			})
@@ -385,10 +374,10 @@ func TestClientGone(t *testing.T) {
 			t.Fatal(err)
 		}
 		fmt.Fprintf(conn, "GET /never HTTP/1.1\r\nHost: x\r\n\r\n")
-		waitFor(t, "the callable in the table", func() bool { return extra(srv, "pending") >= 1 })
+		modeltest.WaitFor(t, "the callable in the table", func() bool { return extra(srv, "pending") >= 1 })
 		conn.Close()
 	}
-	waitFor(t, "the table and background empty after the clients left", func() bool {
+	modeltest.WaitFor(t, "the table and background empty after the clients left", func() bool {
 		p := srv.Probes()
 		return p.InFlight == 0 && p.Extra["pending"] == 0 && p.Extra["background"] == 0 && p.Extra["buffered_bytes"] == 0
 	})

@@ -19,6 +19,7 @@ import (
 
 	"gatewaylab/gateway"
 	"gatewaylab/models/channel"
+	"gatewaylab/models/modeltest"
 )
 
 const eventually = 10 * time.Second
@@ -54,17 +55,6 @@ func start(t *testing.T, upAddr string, knobs gateway.Knobs, edit func(*gateway.
 func addr(s *httptest.Server) string { return strings.TrimPrefix(s.URL, "http://") }
 
 func extra(srv gateway.Server, name string) float64 { return srv.Probes().Extra[name] }
-
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(eventually)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-}
 
 func get(t *testing.T, url string, hdr http.Header) (*http.Response, []byte, error) {
 	t.Helper()
@@ -196,7 +186,7 @@ func TestRelay(t *testing.T) {
 					}
 				})
 			}
-			waitFor(t, "no producer left", func() bool {
+			modeltest.WaitFor(t, "no producer left", func() bool {
 				return extra(srv, "producers") == 0 && extra(srv, "streams_open") == 0 && extra(srv, "buffered") == 0
 			})
 		})
@@ -250,7 +240,7 @@ func TestUpstreamFailures(t *testing.T) {
 			if !tc.broken && err != nil {
 				t.Fatalf("body: %v", err)
 			}
-			waitFor(t, "no producer left", func() bool { return extra(srv, "producers") == 0 })
+			modeltest.WaitFor(t, "no producer left", func() bool { return extra(srv, "producers") == 0 })
 		})
 	}
 }
@@ -303,7 +293,7 @@ func TestBackpressure(t *testing.T) {
 			// Settled: the producer waits on a full stream and the server
 			// on the client, so nothing is read any more.
 			var read float64
-			waitFor(t, "the producer blocked on a full stream", func() bool {
+			modeltest.WaitFor(t, "the producer blocked on a full stream", func() bool {
 				if extra(srv, "producers_blocked") != 1 || extra(srv, "buffered") != float64(buffer) {
 					return false
 				}
@@ -329,7 +319,7 @@ func TestBackpressure(t *testing.T) {
 				t.Errorf("full_waits not counted")
 			}
 			conn.Close()
-			waitFor(t, "the producer to stop after the client left", func() bool {
+			modeltest.WaitFor(t, "the producer to stop after the client left", func() bool {
 				p := srv.Probes()
 				return p.InFlight == 0 && p.Extra["producers"] == 0 && p.Extra["streams_open"] == 0 && p.Extra["buffered"] == 0
 			})
@@ -426,7 +416,7 @@ func TestClientGone(t *testing.T) {
 		}
 		conn.Close()
 	}
-	waitFor(t, "producers to stop after the clients left", func() bool {
+	modeltest.WaitFor(t, "producers to stop after the clients left", func() bool {
 		p := srv.Probes()
 		return p.InFlight == 0 && p.Extra["producers"] == 0 && p.Extra["streams_open"] == 0
 	})

@@ -92,7 +92,7 @@ type suite struct {
 // earlier test, so that its counters speak of this test alone.
 func (s *suite) quiesce(t *testing.T) int64 {
 	t.Helper()
-	waitFor(t, "the upstream to be idle", func() bool { return s.up.Stats().InFlight == 0 })
+	WaitFor(t, "the upstream to be idle", func() bool { return s.up.Stats().InFlight == 0 })
 	return s.up.Stats().Requests
 }
 
@@ -183,7 +183,7 @@ func (s *suite) probes(t *testing.T) {
 	if p.Model != s.model.Name() || p.Goroutines <= 0 {
 		t.Errorf("probes = %+v, want model %q and goroutines > 0", p, s.model.Name())
 	}
-	waitFor(t, "completed >= 1", func() bool { return srv.Probes().Completed >= 1 })
+	WaitFor(t, "completed >= 1", func() bool { return srv.Probes().Completed >= 1 })
 }
 
 func (s *suite) relay(p upstream.Params) func(t *testing.T) {
@@ -412,7 +412,7 @@ func (s *suite) slowUpstreamHealth(t *testing.T) {
 		resp.Body.Close()
 		slowDone <- resp.StatusCode
 	}()
-	waitFor(t, "the slow request to reach the upstream", func() bool { return s.up.Stats().Requests > before })
+	WaitFor(t, "the slow request to reach the upstream", func() bool { return s.up.Stats().Requests > before })
 	healthDone := make(chan int, 1)
 	go func() {
 		resp, err := client().Get("http://" + srv.Addr() + gateway.HealthPath)
@@ -463,14 +463,14 @@ func (s *suite) clientGone(t *testing.T) {
 		if s.traits.BuffersBody {
 			// Nothing reaches the client before the whole body: leave once
 			// the upstream call is under way.
-			waitFor(t, "the request to reach the upstream", func() bool { return s.up.Stats().Requests > before })
+			WaitFor(t, "the request to reach the upstream", func() bool { return s.up.Stats().Requests > before })
 		} else if _, err := bufio.NewReader(conn).ReadByte(); err != nil {
 			t.Fatal(err)
 		}
 		conn.Close()
 	}
-	waitFor(t, "in-flight back to 0 after clients left", func() bool { return srv.Probes().InFlight == 0 })
-	waitFor(t, "goroutines back near the baseline", func() bool { return srv.Probes().Goroutines <= base+4 })
+	WaitFor(t, "in-flight back to 0 after clients left", func() bool { return srv.Probes().InFlight == 0 })
+	WaitFor(t, "goroutines back near the baseline", func() bool { return srv.Probes().Goroutines <= base+4 })
 }
 
 // slowReader fills the model's slots (or 4 requests if it has none) with
@@ -489,7 +489,7 @@ func (s *suite) slowReader(t *testing.T) {
 		fmt.Fprintf(conn, "GET /?%s HTTP/1.1\r\nHost: x\r\n\r\n", upstream.Params{Size: 8 << 20}.Query())
 		slow = append(slow, conn)
 	}
-	waitFor(t, "the slow readers' requests to reach the upstream", func() bool {
+	WaitFor(t, "the slow readers' requests to reach the upstream", func() bool {
 		return s.up.Stats().Requests >= before+int64(n) && srv.Probes().InFlight >= int64(n)
 	})
 	fast := make(chan int, 1)
@@ -548,7 +548,7 @@ func (s *suite) shutdown(t *testing.T) {
 		resp.Body.Close()
 		inFlight <- resp.StatusCode
 	}()
-	waitFor(t, "the request to reach the upstream", func() bool { return s.up.Stats().Requests > before })
+	WaitFor(t, "the request to reach the upstream", func() bool { return s.up.Stats().Requests > before })
 	ctx, cancel := context.WithTimeout(context.Background(), eventually)
 	defer cancel()
 	if err := srv.Shutdown(ctx); err != nil {
@@ -606,7 +606,9 @@ func assertClosed(t *testing.T, conn net.Conn, br *bufio.Reader) {
 	}
 }
 
-func waitFor(t *testing.T, what string, cond func() bool) {
+// WaitFor polls cond until it holds, failing t after a generous deadline:
+// tests wait for behaviour, never for a set time.
+func WaitFor(t *testing.T, what string, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(eventually)
 	for !cond() {
