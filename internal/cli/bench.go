@@ -100,16 +100,29 @@ func isTerminal(w any) bool {
 	return err == nil && st.Mode()&os.ModeCharDevice != 0
 }
 
-func reportCmd(_ context.Context, e env, fs *flag.FlagSet, args []string) error {
+// runArgs parses flags and n run arguments (a path, a run id under
+// --results, or "latest") and resolves them to run directories.
+func runArgs(fs *flag.FlagSet, args []string, n int) ([]string, error) {
 	root := fs.String("results", "results", "results directory (to resolve run ids and 'latest')")
-	rest, err := parse(fs, args, 1)
+	rest, err := parse(fs, args, n)
+	if err != nil {
+		return nil, err
+	}
+	dirs := make([]string, n)
+	for i, arg := range rest {
+		if dirs[i], err = results.ResolveRun(*root, arg); err != nil {
+			return nil, fmt.Errorf("%w: %w", errUsage, err)
+		}
+	}
+	return dirs, nil
+}
+
+func reportCmd(_ context.Context, e env, fs *flag.FlagSet, args []string) error {
+	dirs, err := runArgs(fs, args, 1)
 	if err != nil {
 		return err
 	}
-	dir, err := results.ResolveRun(*root, rest[0])
-	if err != nil {
-		return fmt.Errorf("%w: %w", errUsage, err)
-	}
+	dir := dirs[0]
 	m, err := results.ReadManifest(dir)
 	if err != nil {
 		return err
@@ -137,15 +150,11 @@ func reportCmd(_ context.Context, e env, fs *flag.FlagSet, args []string) error 
 }
 
 func packCmd(_ context.Context, e env, fs *flag.FlagSet, args []string) error {
-	root := fs.String("results", "results", "results directory (to resolve run ids and 'latest')")
-	rest, err := parse(fs, args, 1)
+	dirs, err := runArgs(fs, args, 1)
 	if err != nil {
 		return err
 	}
-	dir, err := results.ResolveRun(*root, rest[0])
-	if err != nil {
-		return fmt.Errorf("%w: %w", errUsage, err)
-	}
+	dir := dirs[0]
 	if err := results.CompressRaw(dir); err != nil {
 		return err
 	}

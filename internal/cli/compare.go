@@ -13,19 +13,14 @@ import (
 )
 
 func compareCmd(_ context.Context, e env, fs *flag.FlagSet, args []string) error {
-	root := fs.String("results", "results", "results directory (to resolve run ids and 'latest')")
 	alpha := fs.Float64("alpha", 0.05, "significance level")
-	out := fs.String("plots", "", "directory for the overlay plots (default: <results>/compare-A-vs-B)")
-	rest, err := parse(fs, args, 2)
+	out := fs.String("plots", "", "directory for the overlay plots (default: next to run A, compare-A-vs-B)")
+	dirs, err := runArgs(fs, args, 2)
 	if err != nil {
 		return err
 	}
 	var runs [2]*results.Run
-	for i, arg := range rest {
-		dir, err := results.ResolveRun(*root, arg)
-		if err != nil {
-			return fmt.Errorf("%w: %w", errUsage, err)
-		}
+	for i, dir := range dirs {
 		if runs[i], err = results.Load(dir); err != nil {
 			return err
 		}
@@ -35,7 +30,7 @@ func compareCmd(_ context.Context, e env, fs *flag.FlagSet, args []string) error
 	}
 	dir := *out
 	if dir == "" {
-		dir = filepath.Join(*root, fmt.Sprintf("compare-%s-vs-%s", runs[0].Manifest.ID, runs[1].Manifest.ID))
+		dir = filepath.Join(filepath.Dir(dirs[0]), fmt.Sprintf("compare-%s-vs-%s", runs[0].Manifest.ID, runs[1].Manifest.ID))
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
