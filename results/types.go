@@ -157,7 +157,7 @@ type Resources struct {
 
 // SummaryVersion changes whenever Summarize would compute a different
 // summary from the same raw data.
-const SummaryVersion = 1
+const SummaryVersion = 2
 
 // Summary is everything the report needs of one cell; it is recomputed
 // from the cell's raw files by Summarize.
