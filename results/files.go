@@ -132,15 +132,16 @@ func (g gzipFile) Close() error {
 	return err
 }
 
-// CompressRaw gzips every raw results file under runDir in place
-// (x.bin becomes x.bin.gz, with the same modification time). Every reader
-// in this package reads either form.
+// CompressRaw gzips every raw results file and resource sample file under
+// runDir in place (x.bin becomes x.bin.gz, with the same modification
+// time). Every reader in this package reads either form.
 func CompressRaw(runDir string) error {
 	return filepath.WalkDir(runDir, func(path string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return fmt.Errorf("results: compress: %w", err)
 		}
-		if d.IsDir() || !d.Type().IsRegular() || !strings.HasSuffix(path, RawExt) {
+		raw := strings.HasSuffix(path, RawExt) || filepath.Base(path) == ResourcesFile
+		if d.IsDir() || !d.Type().IsRegular() || !raw {
 			return nil
 		}
 		return gzipFileInPlace(path)
