@@ -1,7 +1,8 @@
 // Package blockingapp is the gateway application written in blocking style,
 // as a WSGI application is: it reads the request body with blocking reads,
-// makes a blocking upstream call (fan-out calls one after another) and
-// writes the response with blocking writes. The thread-pool model runs it
+// makes a blocking upstream call (fan-out calls one after another, or each
+// on its own goroutine with ConcurrentFanout) and writes the response with
+// blocking writes. The thread-pool model runs it
 // on its workers, the net/http baseline on a goroutine per connection, and
 // the reactor's hosted-blocking variant directly on its event loop.
 package blockingapp
@@ -12,6 +13,7 @@ import (
 	"io"
 	"net/http"
 	"strconv"
+	"sync"
 
 	"gatewaylab/internal/upstreamhttp"
 )
@@ -19,6 +21,10 @@ import (
 // App forwards requests to one upstream. It is safe for concurrent use.
 type App struct {
 	Upstream *upstreamhttp.Client
+	// ConcurrentFanout makes the K calls of a fan-out at once, each on its
+	// own goroutine, as a Go programmer would; a WSGI application on a
+	// thread pool makes them one after another.
+	ConcurrentFanout bool
 }
 
 // ServeHTTP answers one forwarded request.
@@ -59,20 +65,42 @@ func (a App) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 func (a App) fanout(w http.ResponseWriter, r *http.Request, body []byte, k int) {
-	var j upstreamhttp.Joined
-	for i := range k {
+	type answer struct {
+		status      int
+		contentType string
+		body        []byte
+		err         error
+	}
+	call := func() answer {
 		resp, err := a.Upstream.Do(r.Context(), r.Method, r.URL.RequestURI(), r.Header.Get("Content-Type"), int64(len(body)), bytes.NewReader(body))
 		if err != nil {
-			http.Error(w, err.Error(), upstreamhttp.Status(err))
-			return
+			return answer{err: err}
 		}
+		defer resp.Body.Close()
 		b, err := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		if err != nil {
-			http.Error(w, err.Error(), upstreamhttp.Status(err))
+		return answer{status: resp.StatusCode, contentType: resp.Header.Get("Content-Type"), body: b, err: err}
+	}
+	answers := make([]answer, k)
+	if a.ConcurrentFanout {
+		var wg sync.WaitGroup
+		for i := range answers {
+			wg.Go(func() { answers[i] = call() })
+		}
+		wg.Wait()
+	} else {
+		for i := range answers {
+			if answers[i] = call(); answers[i].err != nil {
+				break
+			}
+		}
+	}
+	var j upstreamhttp.Joined
+	for i, an := range answers {
+		if an.err != nil {
+			http.Error(w, an.err.Error(), upstreamhttp.Status(an.err))
 			return
 		}
-		j.Add(i == 0, resp.StatusCode, resp.Header.Get("Content-Type"), b)
+		j.Add(i == 0, an.status, an.contentType, an.body)
 	}
 	if j.ContentType != "" {
 		w.Header().Set("Content-Type", j.ContentType)

@@ -74,6 +74,7 @@ func RunKnobs(t *testing.T, m gateway.Model, knobs gateway.Knobs) {
 		{"TrickledHeadClosed", s.idle("GET / HT")},
 		{"SlowUpstreamHealth", s.slowUpstreamHealth},
 		{"ClientGoneMidResponse", s.clientGone},
+		{"ClientGoneMidRequestBody", s.clientGoneMidBody},
 		{"SlowReader", s.slowReader},
 		{"Shutdown", s.shutdown},
 	} {
@@ -471,6 +472,26 @@ func (s *suite) clientGone(t *testing.T) {
 	}
 	WaitFor(t, "in-flight back to 0 after clients left", func() bool { return srv.Probes().InFlight == 0 })
 	WaitFor(t, "goroutines back near the baseline", func() bool { return srv.Probes().Goroutines <= base+4 })
+}
+
+// clientGoneMidBody: clients that promise a POST body and leave halfway
+// through it free what they held, and the gateway goes on serving.
+func (s *suite) clientGoneMidBody(t *testing.T) {
+	srv := s.start(t, nil)
+	base := srv.Probes().Goroutines
+	for range 5 {
+		conn := dial(t, srv.Addr())
+		fmt.Fprintf(conn, "POST /?%s HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-test\r\nContent-Length: 100000\r\n\r\n", upstream.Params{Echo: true}.Query())
+		if _, err := conn.Write(upstream.Body(1000)); err != nil {
+			t.Fatal(err)
+		}
+		conn.Close()
+	}
+	WaitFor(t, "in-flight back to 0 after clients left mid-body", func() bool { return srv.Probes().InFlight == 0 })
+	WaitFor(t, "goroutines back near the baseline", func() bool { return srv.Probes().Goroutines <= base+4 })
+	if resp, _ := get(t, client(), s.url(srv, upstream.Params{Size: 10}), nil); resp.StatusCode != 200 {
+		t.Fatalf("after clients left mid-body: status %d", resp.StatusCode)
+	}
 }
 
 // slowReader fills the model's slots (or 4 requests if it has none) with

@@ -1,6 +1,7 @@
 // Package nethttp is the baseline: what a Go programmer writes first. Go's
 // own net/http server runs a goroutine per connection and calls a blocking
-// handler that proxies to the upstream with net/http's client. There is no
+// handler that proxies to the upstream with net/http's client (a fan-out's
+// calls each on a goroutine of their own, joined with a WaitGroup). There is no
 // pool and no queue: the runtime's scheduler multiplexes goroutines over
 // threads, so blocking code costs a goroutine (a few KiB) per request, not
 // a thread.
@@ -43,7 +44,7 @@ func (m Model) Start(cfg gateway.Config) (gateway.Server, error) {
 	s, err := httpfront.Start(httpfront.Options{
 		Model:   m.Name(),
 		Config:  cfg,
-		Handler: blockingapp.App{Upstream: up},
+		Handler: blockingapp.App{Upstream: up, ConcurrentFanout: true},
 		Stop: func(context.Context) error {
 			up.CloseIdle()
 			return nil
