@@ -78,6 +78,11 @@ func writeWarnings(b *bytes.Buffer, s *scenarioGroup, warnings []string) {
 	for _, m := range s.models {
 		for _, sum := range s.cells[label(m)] {
 			for _, c := range sum.Classes {
+				// The all-class folds the others: flag the classes that fell
+				// behind, not their sum again.
+				if c.Class == results.AllClasses && len(sum.Classes) > 1 {
+					continue
+				}
 				if c.Behind {
 					flags = append(flags, fmt.Sprintf("⚠ %s at %s, class %s: the load generator fell behind its schedule (lag p99 %s, %d of %d planned requests sent); latencies here are corrected for it, but the offered load was not fully delivered.",
 						label(m), stepName(sum), c.Class, dur(c.LagP99), c.Requests, c.Planned))
