@@ -10,10 +10,6 @@ import (
 	"gatewaylab/results"
 )
 
-// cellOverhead is the time a cell costs beyond its warm-up and schedule:
-// starting and stopping the gateway, draining slow requests.
-const cellOverhead = 1500 * time.Millisecond
-
 // progress shows which cell of how many runs, time left, live rate and
 // errors: redrawn in place on a terminal, one line per cell otherwise.
 type progress struct {
@@ -33,7 +29,7 @@ func newProgress(w io.Writer, live bool, jobs []job) *progress {
 	p := &progress{w: w, isLive: live && w != nil, total: len(jobs), began: time.Now()}
 	var sum time.Duration
 	for _, j := range jobs {
-		d := j.sc.Load.Warmup.D() + j.cell.Schedule.Duration() + cellOverhead
+		d := j.sc.CellEstimate(j.cell)
 		p.plan = append(p.plan, d)
 		sum += d
 	}

@@ -181,3 +181,24 @@ func TestWrite(t *testing.T) {
 		t.Errorf("Write(nil) = %v, want ErrNoRun", err)
 	}
 }
+
+// TestBehindFlaggedPerClass: in a cell with several classes, the classes
+// that fell behind are flagged, not the all-class that sums them again.
+func TestBehindFlaggedPerClass(t *testing.T) {
+	run := memRun()
+	for i, s := range run.Summaries {
+		if s.Cell.Scenario == "burst" && s.Cell.Model.Name == "thread-pool" {
+			all := s.Classes[0]
+			normal := all
+			normal.Class = "normal"
+			run.Summaries[i].Classes = []results.ClassSummary{all, normal}
+		}
+	}
+	md := string(Markdown(run, nil, nil))
+	if !strings.Contains(md, "⚠ thread-pool at 190 req/s, class normal: the load generator fell behind") {
+		t.Errorf("the class that fell behind is not flagged")
+	}
+	if strings.Contains(md, "class all: the load generator fell behind") {
+		t.Errorf("the all-class is flagged beside its classes")
+	}
+}

@@ -33,6 +33,16 @@ func selectClasses(c Cell, name string) ([]Class, error) {
 	return nil, fmt.Errorf("results: %w: %q in cell %s/%s", ErrNoClass, name, c.Scenario, c.Model.Label)
 }
 
+// cellClasses reads a cell and picks its class (or every class).
+func cellClasses(cellDir, class string) (Cell, []Class, error) {
+	c, err := ReadCell(cellDir)
+	if err != nil {
+		return Cell{}, nil, err
+	}
+	classes, err := selectClasses(c, class)
+	return c, classes, err
+}
+
 type secondAcc struct {
 	offered, sent, achieved, errors, succeeded float64
 	h                                          *hdrhistogram.Histogram
@@ -106,11 +116,7 @@ func timelineOf(cellDir, class string, bucket time.Duration) ([]Second, error) {
 	if bucket <= 0 {
 		return nil, fmt.Errorf("results: timeline bucket %v is not positive", bucket)
 	}
-	c, err := ReadCell(cellDir)
-	if err != nil {
-		return nil, err
-	}
-	classes, err := selectClasses(c, class)
+	c, classes, err := cellClasses(cellDir, class)
 	if err != nil {
 		return nil, err
 	}
@@ -153,11 +159,7 @@ func timelineOf(cellDir, class string, bucket time.Duration) ([]Second, error) {
 
 // histogramOf folds a cell's corrected latencies.
 func histogramOf(cellDir, class string) (*hdrhistogram.Histogram, error) {
-	c, err := ReadCell(cellDir)
-	if err != nil {
-		return nil, err
-	}
-	classes, err := selectClasses(c, class)
+	c, classes, err := cellClasses(cellDir, class)
 	if err != nil {
 		return nil, err
 	}

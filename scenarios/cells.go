@@ -182,10 +182,17 @@ const CellOverhead = 500 * time.Millisecond
 func (s *Scenario) Estimate() time.Duration {
 	var total time.Duration
 	for _, c := range s.Cells() {
-		tail := min(s.requestLife(c.Classes), s.Load.Timeout.D())
-		total += CellOverhead + s.Load.Warmup.D() + c.Schedule.Duration() + tail
+		total += s.CellEstimate(c)
 	}
 	return total * time.Duration(max(s.Repetitions, 1))
+}
+
+// CellEstimate is roughly how long one cell takes for a model that keeps
+// up: CellOverhead, the warm-up, the schedule and the life of its last
+// requests (capped by the timeout). The bench's progress counts on it.
+func (s *Scenario) CellEstimate(c Cell) time.Duration {
+	tail := min(s.requestLife(c.Classes), s.Load.Timeout.D())
+	return CellOverhead + s.Load.Warmup.D() + c.Schedule.Duration() + tail
 }
 
 // requestLife is how long the slowest class's requests take when nothing

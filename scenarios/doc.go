@@ -97,8 +97,8 @@
 //
 // In bench order (Default), each file explaining its choices in comments:
 //
-//   - baseline: fast upstream, 64 B, steps to 16k req/s: each model's CPU
-//     ceiling.
+//   - baseline: fast upstream, 64 B, steps to 14k req/s: each model's CPU
+//     cost per request, towards its ceiling.
 //   - slow-upstream: 50 ms upstream, steps from 100 to 4000 req/s across the
 //     thread-pool's N/50ms ceiling.
 //   - heavy-tail-upstream: lognormal delay (median 20 ms, p99 500 ms) at

@@ -6,15 +6,12 @@ import (
 	"fmt"
 	"time"
 
+	"gatewaylab/bench"
 	"gatewaylab/gateway"
 	"gatewaylab/loadgen"
 	"gatewaylab/models"
 	"gatewaylab/upstream"
 )
-
-// readyPrefix matches bench.ReadyPrefix: the bench reads the address from
-// this line.
-const readyPrefix = "listening on "
 
 func serveCmd(ctx context.Context, e env, fs *flag.FlagSet, args []string) error {
 	model := fs.String("model", "", "model to serve (see gwlab models)")
@@ -25,7 +22,7 @@ func serveCmd(ctx context.Context, e env, fs *flag.FlagSet, args []string) error
 	idle := fs.Duration("idle-timeout", gateway.DefaultIdleTimeout, "close client connections silent for this long")
 	sndbuf := fs.Int("send-buffer", 0, "SO_SNDBUF of client sockets in bytes; 0 = kernel default")
 	drain := fs.Duration("drain", 10*time.Second, "on SIGTERM, wait this long for in-flight requests")
-	ready := fs.Bool("ready", false, "print '"+readyPrefix+"ADDR' on stdout once listening")
+	ready := fs.Bool("ready", false, "print '"+bench.ReadyPrefix+"ADDR' on stdout once listening")
 	allowRemote := fs.Bool("allow-remote", false, "allow a non-loopback listen or upstream address")
 	if _, err := parse(fs, args, 0); err != nil {
 		return err
@@ -57,7 +54,7 @@ func serveCmd(ctx context.Context, e env, fs *flag.FlagSet, args []string) error
 		return err
 	}
 	if *ready {
-		fmt.Fprintf(e.stdout, "%s%s\n", readyPrefix, srv.Addr())
+		fmt.Fprintf(e.stdout, "%s%s\n", bench.ReadyPrefix, srv.Addr())
 	} else {
 		fmt.Fprintf(e.stderr, "gwlab serve: %s on http://%s -> %s\n", m.Name(), srv.Addr(), *up)
 	}
@@ -72,7 +69,7 @@ func serveCmd(ctx context.Context, e env, fs *flag.FlagSet, args []string) error
 
 func upstreamCmd(ctx context.Context, e env, fs *flag.FlagSet, args []string) error {
 	addr := fs.String("addr", "127.0.0.1:9000", "address to listen on")
-	ready := fs.Bool("ready", false, "print '"+readyPrefix+"ADDR' on stdout once listening")
+	ready := fs.Bool("ready", false, "print '"+bench.ReadyPrefix+"ADDR' on stdout once listening")
 	allowRemote := fs.Bool("allow-remote", false, "allow a non-loopback listen address")
 	if _, err := parse(fs, args, 0); err != nil {
 		return err
@@ -85,7 +82,7 @@ func upstreamCmd(ctx context.Context, e env, fs *flag.FlagSet, args []string) er
 	}
 	return upstream.Serve(ctx, *addr, func(a string) {
 		if *ready {
-			fmt.Fprintf(e.stdout, "%s%s\n", readyPrefix, a)
+			fmt.Fprintf(e.stdout, "%s%s\n", bench.ReadyPrefix, a)
 		} else {
 			fmt.Fprintf(e.stderr, "gwlab upstream: listening on http://%s\n", a)
 		}

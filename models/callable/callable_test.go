@@ -302,7 +302,10 @@ func TestCompleteResponse(t *testing.T) {
 	}
 }
 
-func TestUpstreamFailures(t *testing.T) {
+// TestFanoutFailures: a fan-out whose calls fail answers 504 or 502 (the
+// single-call failures are in the conformance suite) and leaves the table
+// empty.
+func TestFanoutFailures(t *testing.T) {
 	release := make(chan struct{})
 	t.Cleanup(func() { close(release) })
 	up := upstream(t, func(w http.ResponseWriter, r *http.Request) {
@@ -322,35 +325,21 @@ func TestUpstreamFailures(t *testing.T) {
 			}
 		}
 	})
-	dead, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	deadAddr := dead.Addr().String()
-	dead.Close()
 	for _, tc := range []struct {
-		name, upstream, path, fanout string
-		status                       int // 0: connection aborted
+		name, path, fanout string
+		status             int
 	}{
-		{"refused", deadAddr, "/", "", 502},
-		{"head-timeout", addr(up), "/hang", "", 504},
-		{"fanout-head-timeout", addr(up), "/hang", "2", 504},
-		{"broken-mid-body", addr(up), "/break", "", 0},
-		{"fanout-broken-mid-body", addr(up), "/break", "2", 502},
+		{"fanout-head-timeout", "/hang", "2", 504},
+		{"fanout-broken-mid-body", "/break", "2", 502},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			srv := start(t, tc.upstream, nil, func(c *gateway.Config) { c.UpstreamTimeout = 200 * time.Millisecond })
-			hdr := http.Header{}
-			if tc.fanout != "" {
-				hdr.Set(gateway.FanoutHeader, tc.fanout)
-			}
+			srv := start(t, addr(up), nil, func(c *gateway.Config) { c.UpstreamTimeout = 200 * time.Millisecond })
+			hdr := http.Header{gateway.FanoutHeader: {tc.fanout}}
 			resp, _, err := get("http://"+srv.Addr()+tc.path, hdr)
-			switch {
-			case tc.status == 0 && err == nil:
-				t.Fatalf("status %d: want the connection aborted", resp.StatusCode)
-			case tc.status != 0 && err != nil:
+			if err != nil {
 				t.Fatal(err)
-			case tc.status != 0 && resp.StatusCode != tc.status:
+			}
+			if resp.StatusCode != tc.status {
 				t.Fatalf("status %d, want %d", resp.StatusCode, tc.status)
 			}
 			modeltest.WaitFor(t, "an empty table", func() bool {

@@ -193,58 +193,6 @@ func TestRelay(t *testing.T) {
 	}
 }
 
-func TestUpstreamFailures(t *testing.T) {
-	release := make(chan struct{})
-	t.Cleanup(func() { close(release) })
-	up := upstream(t, func(w http.ResponseWriter, r *http.Request) {
-		switch r.URL.Path {
-		case "/hang":
-			select {
-			case <-release:
-			case <-r.Context().Done():
-			}
-		case "/break":
-			w.Header().Set("Content-Length", "100000")
-			io.WriteString(w, "some of it")
-			w.(http.Flusher).Flush()
-			conn, _, err := http.NewResponseController(w).Hijack()
-			if err == nil {
-				conn.Close()
-			}
-		}
-	})
-	dead, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	deadAddr := dead.Addr().String()
-	dead.Close()
-	for _, tc := range []struct {
-		name, upstream, path string
-		status               int
-		broken               bool
-	}{
-		{"refused", deadAddr, "/", 502, false},
-		{"head-timeout", addr(up), "/hang", 504, false},
-		{"broken-mid-body", addr(up), "/break", 200, true},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			srv := start(t, tc.upstream, nil, func(c *gateway.Config) { c.UpstreamTimeout = 200 * time.Millisecond })
-			resp, body, err := get(t, "http://"+srv.Addr()+tc.path, nil)
-			if resp.StatusCode != tc.status {
-				t.Fatalf("status %d, want %d", resp.StatusCode, tc.status)
-			}
-			if tc.broken && (err == nil || len(body) >= 100000) {
-				t.Fatalf("body read %d bytes, err %v: want the connection aborted", len(body), err)
-			}
-			if !tc.broken && err != nil {
-				t.Fatalf("body: %v", err)
-			}
-			modeltest.WaitFor(t, "no producer left", func() bool { return extra(srv, "producers") == 0 })
-		})
-	}
-}
-
 // endless is an upstream that sends its body for as long as it is read,
 // counting what it wrote.
 func endless(t *testing.T, wrote *atomic.Int64) *httptest.Server {

@@ -66,6 +66,7 @@ func RunKnobs(t *testing.T, m gateway.Model, knobs gateway.Knobs) {
 		{"UpstreamRefused502", s.refused},
 		{"UpstreamReset502", s.status(upstream.Params{Reset: true}, http.StatusBadGateway)},
 		{"UpstreamTimeout504", s.timeout},
+		{"UpstreamBrokeMidBody", s.brokenBody},
 		{"Malformed400", s.raw("GARBAGE\r\n\r\n", http.StatusBadRequest)},
 		{"BadVersion400", s.raw("GET / HTTP/9\r\nHost: x\r\n\r\n", http.StatusBadRequest)},
 		{"HeadTooLarge431", s.raw("GET / HTTP/1.1\r\nHost: x\r\nX-Big: "+strings.Repeat("a", 16<<10)+"\r\n\r\n", http.StatusRequestHeaderFieldsTooLarge)},
@@ -356,6 +357,46 @@ func (s *suite) timeout(t *testing.T) {
 	// The gateway must still serve after a timeout.
 	if resp, _ := get(t, client(), s.url(srv, upstream.Params{Size: 5}), nil); resp.StatusCode != 200 {
 		t.Fatalf("after a timeout: status %d", resp.StatusCode)
+	}
+}
+
+// brokenBody: an upstream whose chunked body breaks off halfway must not
+// turn into a complete, well-formed (shorter) answer; the client sees the
+// connection cut (with or without the head), and the gateway frees what
+// it held and goes on serving.
+func (s *suite) brokenBody(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer c.Close()
+				_, _ = http.ReadRequest(bufio.NewReader(c))
+				_, _ = io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nTransfer-Encoding: chunked\r\n\r\na\r\nsome of it\r\n")
+			}()
+		}
+	}()
+	srv := s.start(t, func(c *gateway.Config) { c.Upstream = ln.Addr().String() })
+	base := srv.Probes().Goroutines
+	resp, err := client().Get("http://" + srv.Addr() + "/broken")
+	if err == nil {
+		body, rerr := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if rerr == nil && resp.StatusCode == http.StatusOK {
+			t.Fatalf("a broken upstream body became a complete 200 of %d bytes", len(body))
+		}
+	}
+	WaitFor(t, "in-flight back to 0", func() bool { return srv.Probes().InFlight == 0 })
+	WaitFor(t, "goroutines back near the baseline", func() bool { return srv.Probes().Goroutines <= base+4 })
+	if resp, _ := get(t, client(), "http://"+srv.Addr()+gateway.HealthPath, nil); resp.StatusCode != 200 {
+		t.Fatalf("healthz after a broken upstream: %d", resp.StatusCode)
 	}
 }
 
